@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+os.environ.setdefault("MPLBACKEND", "Agg")   # tests draw figures without a screen
+
 import pytest
 
 from dscourse.sim import Node, Simulator

@@ -2,8 +2,7 @@
 
 import pytest
 
-from dscourse.sim import (Constant, FaultPlan, History, LogNormal, Simulator, Uniform,
-                          random_plan)
+from dscourse.sim import Constant, FaultPlan, History, LogNormal, Simulator, Uniform, random_plan
 
 from .conftest import Recorder, chatter_sim
 

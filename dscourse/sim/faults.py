@@ -73,7 +73,10 @@ class Fault:
         for k, v in p.items():
             if v is None:
                 continue
-            parts.append(f"{k}={v.to_code() if isinstance(v, Latency) else v}")
+            if k in ("node_id", "node"):
+                parts.insert(0, str(v))
+            else:
+                parts.append(f"{k}={v.to_code() if isinstance(v, Latency) else v}")
         return ", ".join(parts)
 
 
@@ -164,7 +167,7 @@ class FaultPlan:
             raise ValueError("give both src and dst for one link, or neither for all links")
         if "latency" in settings:
             settings["latency"] = as_latency("latency", settings["latency"])
-        from .network import LinkConfig   # validates every value the same way the network does
+        from .network import LinkConfig  # validates every value the same way the network does
         LinkConfig().changed(**settings)
         params: dict = {}
         if src is not None:

@@ -34,8 +34,7 @@ from .network import Network
 from .node import Context, Node, find_handler
 from .rng import Seed, derive_rng, seed_value
 from .trace import Trace
-from .validate import (check_delay, check_int, check_known, check_node_id,
-                       check_number)
+from .validate import check_delay, check_int, check_known, check_node_id, check_number
 
 DELIVER, TIMER, CALL = 0, 1, 2
 _HANDLERS: dict = {}     # (node class, message class) -> handler function
