@@ -118,3 +118,31 @@ def test_history_json_round_trip_and_operations():
     assert [(o.process, o.f, o.type) for o in ops] == [(1, "write", "ok"), (2, "read", "info"),
                                                      (1, "read", "info")]
     assert again.pending == {1: 4}
+
+
+def test_a_fault_due_now_comes_before_the_boot_messages():
+    sim = chatter_sim(seed=1)
+    FaultPlan().isolate("n0", at=0).crash("n2", at=0).apply(sim)
+    sim.run(until=100)
+    assert not sim.trace.select("deliver", node="n0")
+    assert not sim.trace.select("start", node="n2")     # crashed before it booted
+    sim.recover("n2")
+    sim.run(until=200)
+    assert sim.trace.select("deliver", node="n2")
+
+
+def test_remove_node_is_a_fault_too():
+    plan = FaultPlan().remove_node("n1", at=50)
+    assert FaultPlan.from_json(plan.to_json()) == plan
+    namespace = {}
+    exec(plan.to_code(), namespace)
+    assert namespace["plan"] == plan
+    sim = chatter_sim(seed=1)
+    plan.apply(sim)
+    sim.run(until=100)
+    assert sim.status("n1") == "departed" and sim.node_ids == ("n0", "n2")
+
+
+def test_bytes_payloads_count_in_the_digest():
+    from dscourse.sim.trace import canonical
+    assert canonical(b"\x00ab") != canonical(b"\x00ac")

@@ -150,6 +150,10 @@ class FaultPlan:
     def isolate(self, node: Any, at: float) -> "FaultPlan":
         return self._add(at, "isolate", {"node_id": check_node_id("node", node)})
 
+    def remove_node(self, node: Any, at: float) -> "FaultPlan":
+        """The node leaves the cluster for good (decommissioned), at ``at``."""
+        return self._add(at, "remove_node", {"node_id": check_node_id("node", node)})
+
     def heal(self, at: float) -> "FaultPlan":
         return self._add(at, "heal", {})
 
@@ -239,7 +243,13 @@ class FaultPlan:
                 raise ValueError(f"fault {i} ({f.kind}) is at {f.at:g}, in the past; "
                                  f"the simulator is at {sim.now:g}")
         for f in self._faults:
-            sim.at(f.at, f.apply, sim)
+            if f.at == sim.now:
+                # Due now: apply at once, so that it comes before anything else
+                # scheduled for this instant (a fault at t=0 precedes the nodes'
+                # boot, and the messages they send while booting meet it).
+                f.apply(sim)
+            else:
+                sim.at(f.at, f.apply, sim)
         return self
 
     # -- export ----------------------------------------------------------------
@@ -287,7 +297,7 @@ class FaultPlan:
         builders = {"crash": plan.crash, "recover": plan.recover, "pause": plan.pause,
                     "partition": plan.partition, "partition_oneway": plan.partition_oneway,
                     "isolate": plan.isolate, "heal": plan.heal, "network": plan.set_network,
-                    "clock": plan.clock}
+                    "clock": plan.clock, "remove_node": plan.remove_node}
         for i, entry in enumerate(faults):
             if not isinstance(entry, dict) or "kind" not in entry or "at" not in entry:
                 raise ValueError(f"fault {i} must be a dict with 'at' and 'kind', got {entry!r}")

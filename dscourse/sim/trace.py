@@ -65,7 +65,7 @@ def canonical(obj: Any) -> str:
         return ("[" + inner + "]") if isinstance(obj, list) else ("(" + inner + ")")
     if isinstance(obj, float):
         return f"{obj:.6f}"
-    if isinstance(obj, (str, int, bool)) or obj is None:
+    if isinstance(obj, (str, int, bool, bytes)) or obj is None:
         return repr(obj)
     if hasattr(obj, "to_dict"):
         return canonical(obj.to_dict())
