@@ -1,7 +1,7 @@
 # dscourse: every command a learner, an instructor or CI needs.
 #   make lab    set up .venv (first time only) and open JupyterLab on the course
 #   make test   set up .venv and the test servers, then every test and every notebook (CI runs this)
-# More: make notebooks | bench | soak | lint | clean   (see README.md)
+# More: make notebooks | student | wheelhouse | bench | soak | lint | clean   (see README.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +13,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-
 APT_PACKAGES := redis-server etcd-server zookeeper chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps lab test unit nbtest lint notebooks bench soak clean
+.PHONY: setup system-deps lab test unit nbtest lint notebooks student wheelhouse bench soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "dscourse needs Python 3.10 or newer (run: make PYTHON=python3.11 ...)")'
@@ -50,8 +50,19 @@ lint: setup
 unit: setup
 	$(BIN)/pytest -q -n $(JOBS) --dist loadfile tests
 
-nbtest: setup
-	$(BIN)/pytest -q -n $(JOBS) --dist loadfile $(NBVAL) notebooks
+# Both copies of the course: the notebooks with solutions, and the student copy.
+nbtest: setup student
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile $(NBVAL) notebooks student/notebooks
+
+# The learners' copy: solutions replaced by stubs (see dscourse/devtools/notebooks.py).
+student: setup
+	$(BIN)/python -m dscourse.devtools.notebooks student notebooks/*.ipynb --out student/notebooks
+
+# Every wheel the course needs, for a workshop room without internet (see README).
+wheelhouse: setup
+	$(BIN)/python -m pip wheel --quiet --wheel-dir wheelhouse ".[dev]" pip setuptools wheel
+	@echo "wheelhouse/ holds $$(ls wheelhouse | wc -l) wheels; install offline with:"
+	@echo "  python3 -m venv .venv && .venv/bin/pip install --no-index --find-links wheelhouse -e '.[dev]'"
 
 # Re-execute every notebook and store its outputs (after changing the package).
 notebooks: setup

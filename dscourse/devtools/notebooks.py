@@ -3,6 +3,7 @@
     python -m dscourse.devtools.notebooks execute notebooks/*.ipynb
     python -m dscourse.devtools.notebooks build draft.py notebooks/05_paxos.ipynb
     python -m dscourse.devtools.notebooks export notebooks/05_paxos.ipynb > draft.py
+    python -m dscourse.devtools.notebooks student notebooks/*.ipynb --out student/notebooks
 
 The ``.ipynb`` files are the source of truth. ``export`` turns one into a
 "percent" script (cells start with ``# %%`` or ``# %% [markdown]``, tags as
@@ -10,6 +11,13 @@ The ``.ipynb`` files are the source of truth. ``export`` turns one into a
 ``build`` turns such a script back into a notebook (without outputs);
 ``execute`` runs notebooks in place, as ``make notebooks`` does, and stores
 clean outputs: kernelspec ``python3``, no widget state, no timings.
+
+``student`` writes the learners' copy of the course (``make student``): in
+every exercise cell, the reference solution between the nbgrader markers
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes a stub that raises
+``NotImplementedError``, the cell's stored outputs are cleared, and the cell is
+tagged ``raises-exception`` (so Run All goes on past it) and
+``nbval-ignore-output`` (so the copy can be tested like the original).
 """
 
 from __future__ import annotations
@@ -93,6 +101,48 @@ def clean(nb) -> None:
     number_cells(nb)
 
 
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+STUB = 'raise NotImplementedError("Exercise: replace this line with your solution")'
+
+
+def strip_solutions(source: str) -> tuple[str, int]:
+    """Replace each solution block with a stub at the block's indentation."""
+    out, inside, count = [], False, 0
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == BEGIN:
+            if inside:
+                raise ValueError(f"nested {BEGIN!r} markers")
+            inside, count = True, count + 1
+            out.append(line[: len(line) - len(line.lstrip())] + STUB)
+        elif marker == END:
+            if not inside:
+                raise ValueError(f"{END!r} without {BEGIN!r}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN!r} without {END!r}")
+    return "\n".join(out), count
+
+
+def student_copy(nb) -> int:
+    """Turn a notebook into its student version in place; return the exercises stubbed."""
+    total = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code" or BEGIN not in cell.source:
+            continue
+        cell.source, count = strip_solutions(cell.source)
+        total += count
+        cell.outputs = []
+        cell.execution_count = None
+        tags = cell.metadata.setdefault("tags", [])
+        for tag in ("raises-exception", "nbval-ignore-output"):
+            if tag not in tags:
+                tags.append(tag)
+    return total
+
+
 def execute(path: Path, timeout: int = 600) -> float:
     """Run a notebook in place (in its own folder) and store its outputs; return seconds."""
     from nbclient import NotebookClient
@@ -118,6 +168,9 @@ def main(argv=None) -> int:
     p_build.add_argument("target", type=Path)
     p_export = sub.add_parser("export", help="notebook -> percent script on stdout")
     p_export.add_argument("notebook", type=Path)
+    p_student = sub.add_parser("student", help="write the learners' copy (solutions stubbed)")
+    p_student.add_argument("notebooks", nargs="+", type=Path)
+    p_student.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "execute":
         for path in args.notebooks:
@@ -127,6 +180,13 @@ def main(argv=None) -> int:
         nb = percent_to_notebook(args.source.read_text(encoding="utf-8"))
         nbformat.write(nb, args.target)
         print(f"{args.target}: {len(nb.cells)} cells")
+    elif args.command == "student":
+        args.out.mkdir(parents=True, exist_ok=True)
+        for path in args.notebooks:
+            nb = nbformat.read(path, as_version=4)
+            count = student_copy(nb)
+            nbformat.write(nb, args.out / path.name)
+            print(f"{args.out / path.name}: {count} exercise(s) stubbed")
     else:
         nb = nbformat.read(args.notebook, as_version=4)
         sys.stdout.write(notebook_to_percent(nb))
