@@ -146,3 +146,20 @@ def test_remove_node_is_a_fault_too():
 def test_bytes_payloads_count_in_the_digest():
     from dscourse.sim.trace import canonical
     assert canonical(b"\x00ab") != canonical(b"\x00ac")
+
+
+def test_plain_objects_count_in_the_digest_by_their_attributes():
+    from dscourse.sim.trace import canonical
+
+    class Log:
+        def __init__(self, entries):
+            self.entries = entries
+
+    class Slotted:
+        __slots__ = ("x",)
+
+        def __init__(self, x):
+            self.x = x
+
+    assert canonical(Log([1, 2])) != canonical(Log([1, 3]))
+    assert canonical(Slotted(1)) == "Slotted({'x':1})"

@@ -9,9 +9,13 @@ import tomllib
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# conda-forge names a few packages differently from PyPI
+CONDA_NAMES = {"redis-py": "redis"}
+
+
 def normalise(spec):
     name = re.split(r"[<>=!~ ]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
-    return name, spec.strip()[len(name):].replace(" ", "")
+    return CONDA_NAMES.get(name, name), spec.strip()[len(name):].replace(" ", "")
 
 
 def test_environment_yml_names_the_same_dependencies_as_pyproject():

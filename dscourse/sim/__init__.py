@@ -27,7 +27,7 @@ from .nemesis import random_plan
 from .network import LinkConfig, Network, message_size
 from .node import Context, Node
 from .rng import derive_rng, make_rng
-from .simulator import QUIET_LIMIT, SimulationNotQuiet, Simulator
+from .simulator import QUIET_LIMIT, SimulationNotQuiet, Simulator, gc_paused
 from .table import TextTable, format_table
 from .trace import MessageRecord, Trace, TraceRecord
 
@@ -36,5 +36,5 @@ __all__ = [
     "LinkConfig", "LocalClock", "LogNormal", "MessageRecord", "Network", "Node",
     "Operation", "Pareto", "QUIET_LIMIT", "SimulationNotQuiet", "Simulator", "TextTable",
     "Trace", "TraceRecord", "Uniform", "Violation", "derive_rng", "format_table",
-    "make_rng", "message_size", "random_plan",
+    "gc_paused", "make_rng", "message_size", "random_plan",
 ]

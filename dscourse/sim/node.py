@@ -75,23 +75,10 @@ class Node:
         return f"{type(self).__name__}({self.node_id!r})"
 
 
-def dispatch_table(node_class: type) -> dict:
-    """Per-class cache: message type -> unbound handler."""
-    table = node_class.__dict__.get("_dispatch")
-    if table is None:
-        table = {}
-        node_class._dispatch = table
-    return table
-
-
 def find_handler(node: Node, message_type: type):
+    """The unbound handler of ``node``'s class for ``message_type`` (the simulator caches it)."""
     cls = type(node)
-    table = dispatch_table(cls)
-    fn = table.get(message_type)
-    if fn is None:
-        fn = getattr(cls, handler_name(message_type), None) or cls.on_message
-        table[message_type] = fn
-    return fn
+    return getattr(cls, handler_name(message_type), None) or cls.on_message
 
 
 class Context:

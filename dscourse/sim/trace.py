@@ -69,6 +69,13 @@ def canonical(obj: Any) -> str:
         return repr(obj)
     if hasattr(obj, "to_dict"):
         return canonical(obj.to_dict())
+    fields = getattr(obj, "__dict__", None)
+    if fields is None and hasattr(type(obj), "__slots__"):
+        fields = {k: getattr(obj, k) for k in type(obj).__slots__ if hasattr(obj, k)}
+    if fields is not None:
+        # a plain object (say a log inside a message): its attributes, so the
+        # digest sees its contents, not just its type
+        return f"{type(obj).__name__}({canonical(dict(fields))})"
     return f"<{type(obj).__name__}>"
 
 
