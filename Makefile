@@ -33,7 +33,8 @@ system-deps:
 	  if [ -n "$$missing" ]; then \
 	    echo "Installing Debian packages for the engine labs and the browser test:$$missing"; \
 	    $(SUDO) apt-get update -q -o DPkg::Lock::Timeout=600 && \
-	    $(SUDO) apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+	      --no-install-recommends $$missing; \
 	  fi; \
 	else \
 	  echo "Note: no apt-get here. Install $(APT_PACKAGES) (or their equivalents) for the engine and browser tests."; \

@@ -20,7 +20,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..engines.localproc import free_ports, require_free
 
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -49,18 +50,12 @@ def find_chromium() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LabServer:
     """JupyterLab serving ``root`` on 127.0.0.1; a context manager."""
 
     def __init__(self, root: Path, port: int | None = None, startup_timeout: float = 90.0):
         self.root = Path(root).resolve()
-        self.port = port or free_port()
+        self.port = require_free("port", port) if port else free_ports(1)[0]
         self.token = secrets.token_hex(16)
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None

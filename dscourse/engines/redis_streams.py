@@ -33,10 +33,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import weakref
@@ -44,6 +40,7 @@ from typing import Any
 
 from ..sim.table import TextTable, format_table
 from ..sim.validate import check_int, check_number
+from .localproc import ManagedProcess, free_ports, port_in_use, require_free  # noqa: F401
 
 INSTALL_HINT = ("install it with:  sudo apt-get install -y redis-server   (Debian/Ubuntu; the "
                 "course needs only the binary, not the system service), or  conda install -c "
@@ -65,40 +62,9 @@ def redis_available() -> str | None:
     return None
 
 
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent() -> list[str]:
-    """A command prefix that makes the server get SIGTERM when this process dies, however it
-    dies (even ``kill -9``): util-linux's ``setpriv --pdeathsig`` on Linux, where it exists.
-    (Not ``preexec_fn``: that can deadlock in a process with threads, such as a Jupyter kernel.)"""
-    setpriv = shutil.which("setpriv")
-    if sys.platform.startswith("linux") and setpriv:
-        return [setpriv, "--pdeathsig", "TERM", "--"]
-    return []
-
-
-def _stop(proc: subprocess.Popen, datadir: str) -> None:
+def _stop(proc: ManagedProcess, datadir: str) -> None:
     """Stop the server process (politely, then firmly) and delete its directory."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    proc.stop(grace=5.0)
     shutil.rmtree(datadir, ignore_errors=True)
 
 
@@ -112,7 +78,7 @@ class RedisServer:
         self.startup_timeout = check_number("startup_timeout", startup_timeout, minimum=0.1)
         self.port: int | None = None
         self.datadir: str | None = None
-        self.proc: subprocess.Popen | None = None
+        self.proc: ManagedProcess | None = None
         self._finalizer = None
 
     def __enter__(self) -> RedisServer:
@@ -124,7 +90,7 @@ class RedisServer:
 
     @property
     def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.proc is not None and self.proc.running
 
     def start(self) -> None:
         reason = redis_available()
@@ -132,12 +98,11 @@ class RedisServer:
             raise RedisNotInstalled(reason)
         if self.running:
             raise RuntimeError(f"this RedisServer is already running on port {self.port}")
-        if self.requested_port is not None and port_in_use(self.requested_port):
-            raise ValueError(f"port={self.requested_port} on 127.0.0.1 is already in use; "
-                             f"choose another port, or port=None for a free one")
+        if self.requested_port is not None:
+            require_free("port", self.requested_port)
         attempts = 1 if self.requested_port is not None else 3
         for attempt in range(attempts):
-            port = self.requested_port or free_port()
+            port = self.requested_port or free_ports(1)[0]
             try:
                 self._launch(port)
                 return
@@ -148,22 +113,23 @@ class RedisServer:
     def _launch(self, port: int) -> None:
         datadir = tempfile.mkdtemp(prefix="dscourse-redis-")
         logfile = os.path.join(datadir, "redis.log")
-        args = _die_with_parent() + [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
+        args = [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", datadir, "--save", "", "--appendonly", "no", "--daemonize", "no",
                 "--protected-mode", "yes", "--logfile", logfile]
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = ManagedProcess(args, name=f"redis-server:{port}",
+                              log_path=os.path.join(datadir, "stdout.log")).start()
         # A safety net: the server dies with this object or at interpreter exit.
         finalizer = weakref.finalize(self, _stop, proc, datadir)
         deadline = time.monotonic() + self.startup_timeout
         import redis
         client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1.0)
         while True:
-            if proc.poll() is not None:
+            if not proc.running:
                 log = open(logfile, encoding="utf-8", errors="replace").read()[-600:] \
                     if os.path.exists(logfile) else ""
+                code = proc.wait()
                 finalizer()
-                raise OSError(f"redis-server exited at start (code {proc.returncode}) on port "
+                raise OSError(f"redis-server exited at start (code {code}) on port "
                               f"{port}: {log.strip()}")
             try:
                 if client.ping():
