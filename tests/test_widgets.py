@@ -82,13 +82,19 @@ def test_actions_are_recorded_and_replayed():
     assert "sim.at(250.0, actions['note'], sim)" in panel.to_code()
 
 
-def test_rendering_views(panel):
+def test_rendering_views_into_widgets():
+    import ipywidgets as w
+
+    from dscourse.widgets.fault_panel import table_view
     rendering = FaultPanel(heartbeat_cluster, seed=1, horizon=500,
-                           views=[spacetime_view(window=200)])
+                           views=[spacetime_view(window=200), table_view()])
     before = rendering.renders
+    rendering.crash("n1")
     rendering.step()
-    assert rendering.renders == before + 1
-    assert len(rendering.output.outputs) >= 0
+    assert rendering.renders == before + 2
+    image, table = rendering.output.children
+    assert isinstance(image, w.Image) and bytes(image.value).startswith(b"\x89PNG")
+    assert "n1    crashed" in rendering.output.texts()[0]
 
 
 def test_bad_input_is_reported(panel):

@@ -111,6 +111,15 @@ class Trace:
         """The records as plain tuples (no copy of the tuples themselves)."""
         return list(self._records)
 
+    @property
+    def live(self) -> list[tuple]:
+        """The simulator's own list of records, growing as the run goes on.
+
+        For readers that follow a run incrementally (an invariant that looks
+        only at the records since it last looked): read it, never change it.
+        """
+        return self._records
+
     def select(self, kinds: Iterable[str] | str | None = None, node: Any = None,
                since: float | None = None, until: float | None = None) -> list[TraceRecord]:
         if isinstance(kinds, str):

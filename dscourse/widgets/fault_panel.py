@@ -30,6 +30,7 @@ from ..sim import FaultPlan, Simulator, Uniform
 from ..sim.validate import check_delay, check_number, check_probability
 from ..viz.cluster import cluster_table, draw_cluster
 from ..viz.spacetime import draw_spacetime
+from .render import ViewArea
 
 View = Callable[[Simulator], Any]
 
@@ -262,7 +263,7 @@ class FaultPanel:
         self.reset_button.on_click(lambda _b: self.reset())
         self.code = w.Textarea(layout=w.Layout(width="95%", height="110px"))
         self.message = w.HTML()
-        self.output = w.Output()
+        self.output = ViewArea()
         rows = [
             w.HTML(f"<b>{self.title}</b>"),
             w.HBox(list(self.node_buttons.values()) + list(self.action_buttons.values())),
@@ -307,10 +308,7 @@ class FaultPanel:
                               f"{self.sim.stats()['sent']} messages sent")
         if self.render_enabled:
             self.renders += 1
-            with self.output:
-                self.output.clear_output(wait=True)
-                for view in self.views:
-                    display(view(self.sim))
+            self.output.show(view(self.sim) for view in self.views)
 
     def _ipython_display_(self) -> None:
         display(self.ui)

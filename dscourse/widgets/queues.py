@@ -26,6 +26,7 @@ from ..sim.table import format_table
 from ..sim.validate import check_choice, check_int, check_number
 from ..viz.queues import assignment_table, draw_assignment, rebalance_table
 from .fault_panel import FaultPanel
+from .render import ViewArea
 
 KINDS = ("add", "kill", "restart")
 
@@ -174,7 +175,7 @@ class RebalanceWidget:
         self.reset_button.on_click(lambda _b: self.reset())
         self.message = w.HTML()
         self.code = w.Textarea(layout=w.Layout(width="95%", height="110px"))
-        self.output = w.Output()
+        self.output = ViewArea()
         self.ui = w.VBox([
             w.HTML("<b>Consumer group: add and kill consumers, watch the rebalance</b>"),
             w.HBox([self.add_button, self.target, self.kill_button, self.restart_button]),
@@ -202,10 +203,7 @@ class RebalanceWidget:
         self.code.value = self.to_code()
         if self.render_enabled:
             self.renders += 1
-            with self.output:
-                self.output.clear_output(wait=True)
-                for view in self.views():
-                    display(view)
+            self.output.show(self.views())
 
     def _ipython_display_(self) -> None:
         display(self.ui)
