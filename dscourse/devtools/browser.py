@@ -143,6 +143,18 @@ class NotebookReport:
     screenshot: str | None = None
 
 
+_PANEL_JS = """const app = window.jupyterapp;
+  const panel = app && app.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                 && panel.sessionContext.session.kernel;"""
+_KERNEL_IDLE_JS = "() => { " + _PANEL_JS + " return !!kernel && kernel.status === 'idle'; }"
+_DONE_JS = """() => { """ + _PANEL_JS + """
+  if (!kernel || !panel.content) return false;
+  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+  const busy = cells.some(c => (c.promptNode && c.promptNode.textContent || '').includes('*'));
+  return kernel.status === 'idle' && !busy && cells.every(c => c.model.executionCount !== null);
+}"""
+
 _STATE_JS = """() => {
   const app = window.jupyterapp;
   const panel = app && app.shell.currentWidget;
@@ -186,31 +198,26 @@ class LabBrowser:
         finally:
             self._pw.stop()
 
-    def run_notebook(self, relpath: str, *, timeout: float = 240.0, shots: Path | None = None,
+    def run_notebook(self, relpath: str, *, timeout: float = 300.0, shots: Path | None = None,
                      click: bool = True) -> NotebookReport:
         report = NotebookReport(relpath)
         start = time.monotonic()
         page = self.browser.new_page(viewport=self.size)
+        page.set_default_timeout(60_000)
+        # A workspace of its own, reset: JupyterLab would otherwise reopen every
+        # notebook of the previous pages, each with its kernel.
+        workspace = "nb-" + "".join(ch if ch.isalnum() else "-" for ch in Path(relpath).stem)
         try:
-            page.goto(f"{self.server.url}/lab/tree/{relpath}?token={self.server.token}",
-                      wait_until="domcontentloaded", timeout=60_000)
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                                   ".kernel.status === 'idle'", timeout=90_000)
+            page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{relpath}"
+                      f"?reset&token={self.server.token}", wait_until="domcontentloaded")
+            page.wait_for_function(_KERNEL_IDLE_JS, timeout=120_000, polling=500)
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            deadline = time.monotonic() + timeout
-            state = None
-            while time.monotonic() < deadline:
-                page.wait_for_timeout(500)
-                state = page.evaluate(_STATE_JS)
-                if state and state["executed"] == state["cells"] and not state["busy"] \
-                        and state["kernel"] == "idle":
-                    break
-            state = state or {}
+            try:
+                page.wait_for_function(_DONE_JS, timeout=timeout * 1000, polling=500)
+            except Exception:       # timed out: report how far it got
+                pass
+            state = page.evaluate(_STATE_JS) or {}
             report.cells, report.executed = state.get("cells", 0), state.get("executed", 0)
             page.wait_for_timeout(1500)       # let widget views finish rendering
             report.errors = page.eval_on_selector_all(
@@ -229,6 +236,9 @@ class LabBrowser:
                 target = shots / (Path(relpath).stem + ".png")
                 page.screenshot(path=str(target), full_page=False)
                 report.screenshot = str(target)
+            # shut the kernel down, so the next notebook has the machine to itself
+            page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')"
+                          ".catch(() => null)")
         finally:
             report.seconds = time.monotonic() - start
             page.close()
