@@ -264,3 +264,18 @@ def test_same_seed_same_trace():
         sim.run(until=1500)
         digests.add(sim.trace.digest())
     assert len(digests) == 1
+
+
+def test_the_plan_of_a_live_pause_replays_the_same_run():
+    live = lease_cluster(3, 2, fencing=False)
+    live.run(until=1000)
+    (old, _), = leaders_at(live.trace, 1000)
+    plan = pause_after_renewal(live, old, 800)
+    live.run(until=2500)
+    replay = lease_cluster(3, 2, fencing=False)
+    plan.apply(replay)
+    replay.run(until=2500)
+    def stale(sim):   # (writer, value): the times differ in the last bit of a float
+        return [(w.writer, w.value) for w in overwritten_by_stale(storage_writes(sim.trace, "disk"))]
+
+    assert stale(live) and stale(replay) == stale(live)

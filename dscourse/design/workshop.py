@@ -71,13 +71,9 @@ def _lease_plan(seed: int) -> FaultPlan:
     sim = _lease_build(seed)
     sim.run(until=1000.0)
     (leader, _term), = leaders_at(sim.trace, 1000.0)
-    live = pause_after_renewal(sim, leader, 800.0).faults[0]
-    # pause_after_renewal pauses the node *after* it sent its renewal at time t. Replayed from
-    # a plan, a pause at exactly t runs before the node's own timer at t (faults scheduled at
-    # build time come first), so the renewal would never be sent. A microsecond later replays
-    # the live run.
-    return FaultPlan().pause(live.params["node_id"], at=round(live.at + 0.001, 3),
-                             duration=live.params["duration"])
+    # the plan is due a hair after the renewal, so that replayed it pauses the node
+    # after its renewal, as the live run did (see pause_after_renewal)
+    return pause_after_renewal(sim, leader, 800.0)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ store survives the crash of one replica.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from ..consensus.raft.cluster import server_ids
@@ -215,18 +216,20 @@ def pause_after_renewal(sim: Simulator, node: Any, duration: float,
     The worst moment for a pause: the renewal succeeds while the node is
     stalled, so when it resumes it believes it holds a fresh lease, which
     the store has long since given to someone else. Returns the pause as a
-    ``FaultPlan``, to replay the run.
+    ``FaultPlan``, to replay the run: in the plan the pause is due a hair
+    after the renewal (the next float after it), because a plan's fault due
+    at the very instant of a node's timer would run before the timer.
     """
     duration = check_number("duration", duration, minimum=0.0, strict_min=True)
     end = sim.now + check_number("within", within, minimum=0.0, strict_min=True)
     seen = len(sim.trace)
     while sim.now <= end and sim.step():
-        fresh = sim.trace.raw()[seen:]
+        fresh = sim.trace.live[seen:]
         seen += len(fresh)
         if any(kind == "timer" and where == node and data == "tick"
                for _t, kind, where, _p, _r, data in fresh):
             sim.pause(node, duration)
-            return FaultPlan().pause(node, at=sim.now, duration=duration)
+            return FaultPlan().pause(node, at=math.nextafter(sim.now, math.inf), duration=duration)
     raise ValueError(f"node={node!r} sent no renewal within {within:g} ms; is it the leader?")
 
 
