@@ -35,11 +35,10 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
 
 from ..sim.table import TextTable, format_table
 from ..sim.validate import check_int, check_number
-from .localproc import ManagedProcess, free_ports, require_free
+from .localproc import LocalCluster, ManagedProcess, free_ports, require_free
 
 INSTALL = "sudo apt-get install -y etcd-server   (Debian/Ubuntu: the etcd binary, no service needed)"
 
@@ -111,7 +110,7 @@ class LockResult:
     token: int           # the lock key's create revision: a fencing token
 
 
-class EtcdCluster:
+class EtcdCluster(LocalCluster):
     """``size`` etcd members on 127.0.0.1, for the length of a ``with`` block.
 
     ``client_ports``/``peer_ports``: ports to use (checked free), or None
@@ -130,19 +129,14 @@ class EtcdCluster:
         self.heartbeat_ms = check_int("heartbeat_ms", heartbeat_ms, minimum=10)
         self.election_ms = check_int("election_ms", election_ms, minimum=5 * heartbeat_ms)
         self.startup_timeout = check_number("startup_timeout", startup_timeout, minimum=1.0)
+        super().__init__()
         self.members: list[Member] = []
-        self.procs: dict[str, ManagedProcess] = {}
-        self.datadir: str | None = None
         self.prefix = "/v3"
 
+    def names(self) -> list[str]:
+        return [m.name for m in self.members]
+
     # ---------------------------------------------------------------- lifecycle
-    def __enter__(self) -> EtcdCluster:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
     def start(self) -> None:
         reason = etcd_available()
         if reason:
@@ -207,24 +201,9 @@ class EtcdCluster:
                 continue
         return False
 
-    def stop(self) -> None:
-        """Stop every member (SIGTERM, then SIGKILL) and delete the data; safe to repeat."""
-        for p in self.procs.values():
-            p.stop()
-        self.procs = {}
-        if self.datadir:
-            shutil.rmtree(self.datadir, ignore_errors=True)
-            self.datadir = None
-
     # ------------------------------------------------------------------ calls
     def member(self, name: str) -> Member:
-        for m in self.members:
-            if m.name == name:
-                return m
-        raise ValueError(f"name must be one of {[m.name for m in self.members]}, got {name!r}")
-
-    def alive(self) -> list[str]:
-        return [m.name for m in self.members if m.name in self.procs and self.procs[m.name].running]
+        return self.members[self.names().index(self.check_name(name))]
 
     def api(self, path: str, body: dict, member: str | None = None, timeout: float = 1.0) -> dict:
         """Call ``path`` (e.g. ``/kv/put``) on ``member``, or on each live member until one answers."""
@@ -302,11 +281,6 @@ class EtcdCluster:
         return LockResult(False, unb64(kvs[0]["value"]), int(kvs[0]["create_revision"]))
 
     # ---------------------------------------------------------------- the labs
-    def kill(self, name: str) -> None:
-        """SIGKILL a member: a crash."""
-        self.member(name)
-        self.procs[name].kill()
-
     def kill_leader_and_measure(self, timeout: float = 20.0) -> EtcdFailover:
         """Kill the leading member; time until a survivor reports a new leader, and until a
         write through a survivor succeeds."""

@@ -161,6 +161,55 @@ class ManagedProcess:
         return f"ManagedProcess({self.name!r}, {state})"
 
 
+class LocalCluster:
+    """Named server processes sharing one temporary data directory; a context manager.
+
+    Subclasses say who the members are (``names()``) and how to ``start``;
+    stopping, the liveness list and crashing a member are the same for all.
+    """
+
+    kind = "member"
+
+    def __init__(self) -> None:
+        self.procs: dict[str, ManagedProcess] = {}
+        self.datadir: str | None = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def check_name(self, name: str) -> str:
+        if name not in self.names():
+            raise ValueError(f"name must be one of {self.names()}, got {name!r}")
+        return name
+
+    def alive(self) -> list[str]:
+        """The members whose process is running."""
+        return [n for n in self.names() if n in self.procs and self.procs[n].running]
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a member: a crash."""
+        self.procs[self.check_name(name)].kill()
+
+    def stop(self) -> None:
+        """Stop every member (SIGTERM, then SIGKILL) and delete the data; safe to repeat."""
+        for p in self.procs.values():
+            p.stop()
+        self.procs = {}
+        if self.datadir:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+            self.datadir = None
+
+
 def live_processes() -> list[ManagedProcess]:
     """Processes started here and not stopped yet (tests check this is empty)."""
     with _LOCK:

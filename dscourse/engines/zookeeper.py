@@ -33,11 +33,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from ..sim.table import TextTable, format_table
 from ..sim.validate import check_int, check_number
-from .localproc import ManagedProcess, free_ports, require_free
+from .localproc import LocalCluster, ManagedProcess, free_ports, require_free
 
 INSTALL = ("sudo apt-get install -y zookeeper   (Debian/Ubuntu; brings a Java runtime), and "
            "pip install kazoo")
@@ -127,7 +126,7 @@ class ClientFailover:
     session_timeout: float
 
 
-class ZooKeeperEnsemble:
+class ZooKeeperEnsemble(LocalCluster):
     """``size`` ZooKeeper servers on 127.0.0.1 for the length of a ``with`` block."""
 
     def __init__(self, size: int = 3, *, client_ports: list[int] | None = None,
@@ -140,17 +139,12 @@ class ZooKeeperEnsemble:
         self.requested = client_ports
         self.tick_ms = check_int("tick_ms", tick_ms, minimum=10)
         self.startup_timeout = check_number("startup_timeout", startup_timeout, minimum=1.0)
+        super().__init__()
         self.servers: list[Server] = []
-        self.procs: dict[str, ManagedProcess] = {}
-        self.datadir: str | None = None
         self._clients: list = []
 
-    def __enter__(self) -> ZooKeeperEnsemble:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+    def names(self) -> list[str]:
+        return [s.name for s in self.servers]
 
     @property
     def hosts(self) -> str:
@@ -223,22 +217,11 @@ class ZooKeeperEnsemble:
             except Exception:      # a client of a dead ensemble: nothing to close cleanly
                 pass
         self._clients = []
-        for p in self.procs.values():
-            p.stop()
-        self.procs = {}
-        if self.datadir:
-            shutil.rmtree(self.datadir, ignore_errors=True)
-            self.datadir = None
+        super().stop()
 
     # ---------------------------------------------------------------- servers
     def server(self, name: str) -> Server:
-        for s in self.servers:
-            if s.name == name:
-                return s
-        raise ValueError(f"name must be one of {[s.name for s in self.servers]}, got {name!r}")
-
-    def alive(self) -> list[str]:
-        return [s.name for s in self.servers if s.name in self.procs and self.procs[s.name].running]
+        return self.servers[self.names().index(self.check_name(name))]
 
     def mode(self, name: str) -> str | None:
         """``leader``, ``follower`` or ``standalone`` (from ``srvr``); None if it does not serve."""
@@ -259,10 +242,6 @@ class ZooKeeperEnsemble:
         rows = [(s.name, "up" if s.name in modes else "killed", modes.get(s.name) or "-")
                 for s in self.servers]
         return format_table(["server", "process", "mode"], rows)
-
-    def kill(self, name: str) -> None:
-        self.server(name)
-        self.procs[name].kill()
 
     def client(self, timeout: float = 4.0):
         """A started ``kazoo.client.KazooClient`` on every server (closed by ``stop``)."""
