@@ -51,3 +51,35 @@ def test_digest_is_incremental_and_stable():
     assert sim.trace.digest() == first
     sim.run(until=200)
     assert sim.trace.digest() != first
+
+
+def scenario_digests(seeds=(1, 2), until=400.0):
+    from dscourse.scenarios import SCENARIOS, scenario
+    out = {}
+    for name in sorted(SCENARIOS):
+        for seed in seeds:
+            sim = scenario(name, seed)
+            sim.run(until=until)
+            out[f"{name}/{seed}"] = sim.trace.digest()
+    return out
+
+
+def test_every_scenario_same_seed_same_digest_different_seeds_differ():
+    from dscourse.scenarios import SCENARIOS
+    first, again = scenario_digests(), scenario_digests()
+    assert first == again
+    for name in SCENARIOS:
+        assert first[f"{name}/1"] != first[f"{name}/2"], name
+
+
+def test_every_scenario_digest_is_the_same_in_processes_with_other_hash_seeds():
+    import json
+    code = ("import sys, json; sys.path.insert(0, '.');"
+            "from tests.test_determinism import scenario_digests;"
+            "print(json.dumps(scenario_digests(seeds=(3,))))")
+    here = scenario_digests(seeds=(3,))
+    for hash_seed in ("11", "12"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={"PYTHONHASHSEED": hash_seed, "PATH": "", "MPLBACKEND": "Agg"},
+                             check=True)
+        assert json.loads(out.stdout) == here
