@@ -1,10 +1,7 @@
 """Consistent hashing, modulo, rendezvous and jump hashing: placement, movement, bad input."""
 
 import hashlib
-import shutil
 import struct
-import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -35,8 +32,9 @@ KEYS = ["user:1001", "user:1002", "user:1003", "a", "", "key-0", "key-1", "key-2
 
 # Produced by the course text's Java ConsistentHashRing (150 virtual nodes), run with
 # OpenJDK 17: getNode and getNodes(key, 2) with three servers, getNodes(key, 4) after
-# adding cache-server-4, getNode after then removing cache-server-2. (The Java source
-# is JAVA_HARNESS below; test_java_reference_agrees re-runs it when a JDK is present.)
+# adding cache-server-4, getNode after then removing cache-server-2; and the load of
+# 100,000 keys on 10 nodes x 160 virtual nodes. (A small main() added to the course
+# text's class printed them; the values are stored so the suite needs no JDK.)
 JAVA_3 = {
     "user:1001": ("cache-server-3", ["cache-server-3", "cache-server-1"], 309056740),
     "user:1002": ("cache-server-1", ["cache-server-1", "cache-server-3"], 3902360373),
@@ -83,33 +81,6 @@ def test_ring_matches_the_course_texts_java_reference():
 def test_ring_load_of_100k_keys_matches_java():
     ring = ConsistentHashRing([f"node-{i}" for i in range(10)], 160)
     assert load(ring, [f"key-{i}" for i in range(100_000)]) == JAVA_10_NODES_100K
-
-
-JAVA_HARNESS = r"""
-public static void main(String[] args) {
-    ConsistentHashRing<String> ring = new ConsistentHashRing<>(150);
-    ring.addNode("cache-server-1"); ring.addNode("cache-server-2"); ring.addNode("cache-server-3");
-    for (String k : args) System.out.println(ring.getNode(k) + "\t" + ring.getNodes(k, 3));
-}
-}
-"""
-
-
-@pytest.mark.skipif(shutil.which("javac") is None, reason="optional cross-check: needs a JDK")
-def test_java_reference_agrees(tmp_path):
-    text = (Path(__file__).resolve().parents[2] / "shared/course-text/distributed-systems-concepts.txt")
-    if not text.exists():
-        pytest.skip("the course text is not beside the checkout")
-    lines = text.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("import java.util.*"))
-    end = next(i for i, line in enumerate(lines) if "public static void main" in line and i > start)
-    (tmp_path / "ConsistentHashRing.java").write_text("\n".join(lines[start:end]) + JAVA_HARNESS)
-    subprocess.run(["javac", "ConsistentHashRing.java"], cwd=tmp_path, check=True, timeout=120)
-    out = subprocess.run(["java", "-Dfile.encoding=UTF-8", "-cp", ".", "ConsistentHashRing",
-                          *KEYS[:10]], cwd=tmp_path, check=True, capture_output=True, text=True,
-                         timeout=60).stdout.splitlines()
-    ring = ConsistentHashRing(SERVERS, 150)
-    assert out == [f"{ring.get_node(k)}\t[{', '.join(ring.get_nodes(k, 3))}]" for k in KEYS[:10]]
 
 
 def test_default_hash_is_md5_first_four_bytes_big_endian():
