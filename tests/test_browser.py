@@ -6,6 +6,9 @@ no cell shows an error, every widget rendered (no "Loading widget...", no
 the first one changes its view. A screenshot of each notebook is saved in
 artifacts/browser/. The server and the browser are stopped even when a test
 fails. `make test` installs Chromium when it is missing (Debian).
+
+The notebooks are split over two modules (this one and test_browser_second.py),
+each with its own JupyterLab, so that `pytest -n 2` runs the halves side by side.
 """
 
 from pathlib import Path
@@ -16,6 +19,7 @@ from dscourse.devtools.browser import LabBrowser, LabServer, find_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+FIRST_HALF = NOTEBOOKS[0::2]
 SHOTS = ROOT / "artifacts" / "browser"
 
 pytestmark = pytest.mark.browser
@@ -30,8 +34,7 @@ def browser():
         yield browser
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_its_widgets_work_in_the_browser(browser, name):
+def check_in_browser(browser, name):
     report = browser.run_notebook(f"notebooks/{name}", shots=SHOTS)
     assert report.cells > 0
     assert report.executed == report.cells, f"only {report.executed} of {report.cells} cells ran"
@@ -40,3 +43,8 @@ def test_notebook_runs_and_its_widgets_work_in_the_browser(browser, name):
     if report.widgets:
         assert report.view_changed, f"clicking {report.clicked!r} did not change the view"
     assert Path(report.screenshot).exists()
+
+
+@pytest.mark.parametrize("name", FIRST_HALF)
+def test_notebook_runs_and_its_widgets_work_in_the_browser(browser, name):
+    check_in_browser(browser, name)
