@@ -140,7 +140,8 @@ class Context:
 
     def clock(self) -> float:
         """This node's local clock reading (ms): true time skewed and drifted."""
-        return self._clock.read(self._sim.now)
+        c = self._clock    # LocalClock.read, inlined: protocols read their clock on every message
+        return c._base_mono + (self._sim.now - c._base_true) * c.rate + c.offset
 
     def history_invoke(self, f: str, value: Any = None, process: Any = None) -> int:
         """Record, as the observer sees it (true time), that a client operation starts.
