@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from ..events import DELIVER, TIMER
 from ..latency import Constant
 from ..node import Node
 from ..simulator import Simulator
 from ..validate import check_known
 from .values import state_text
 from .world import Step, _build_nodes
-
-_DELIVER, _TIMER = 0, 1
 
 
 def replay(build: Callable[[], Iterable[Node]], schedule: Iterable[Step], *,
@@ -76,10 +75,10 @@ def _find(sim: Simulator, pool: list, step: Step):
         if a != step.node:
             continue
         if step.kind == "timer":
-            if (kind == _TIMER and event[4] in sim._timers
+            if (kind == TIMER and event[4] in sim._timers
                     and event[6] == sim._incarnation[a]
                     and state_text(event[5][:2]) == step.detail):
                 return event
-        elif kind == _DELIVER and event[4] == step.peer and state_text(event[5]) == step.detail:
+        elif kind == DELIVER and event[4] == step.peer and state_text(event[5]) == step.detail:
             return event
     return None
