@@ -119,8 +119,9 @@ class Context:
         # the same record and event as Simulator._send, without the calls.
         mid = next(self._counter)
         now = self._sim.now
-        self._records.append((now, "send", self.node_id, dst, mid, msg))
-        heappush(self._heap, (now + network.sample(), mid, 0, dst, self.node_id, msg, mid))
+        me = self.node_id
+        self._records.append((now, "send", me, dst, mid, msg))
+        heappush(self._heap, (now + network.sample(), mid, 0, dst, me, msg, mid))
 
     def broadcast(self, msg: Any, include_self: bool = False) -> None:
         """Send ``msg`` to every other node (sorted by id), and to itself if asked."""

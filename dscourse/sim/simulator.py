@@ -39,7 +39,7 @@ from .rng import Seed, derive_rng, seed_value
 from .trace import Trace
 from .validate import check_delay, check_int, check_known, check_node_id, check_number
 
-_HANDLERS: dict = {}     # (node class, message class) -> handler function
+_INF = float("inf")
 QUIET_LIMIT = 1_000_000   # events run() takes without until/max_events before giving up
 
 
@@ -100,6 +100,7 @@ class Simulator(FaultAPI):
         self._clocks: dict[Any, LocalClock] = {}
         self._incarnation: dict[Any, int] = {}
         self._held: dict[Any, list] = {}
+        self._bound: dict[Any, dict] = {}         # node id -> {message class: bound handler}
         self._sorted_ids: tuple = ()
         self._id_type: type | None = None
 
@@ -133,6 +134,7 @@ class Simulator(FaultAPI):
         rng = derive_rng(self.seed, f"node:{nid}:{inc}")
         node.ctx = Context(self, nid, self._storage[nid], rng, self._clocks[nid], inc)
         self.nodes[nid] = node
+        self._bound[nid] = {}          # a new incarnation: handlers are bound afresh
 
     def _boot(self, nid: Any, incarnation: int) -> None:
         if self._incarnation[nid] != incarnation or self._status[nid] != "up":
@@ -245,23 +247,23 @@ class Simulator(FaultAPI):
 
     def _run(self, until: float | None, max_events: int | None) -> int:
         quiet_mode = until is None and max_events is None
-        limit = QUIET_LIMIT if quiet_mode else max_events
+        limit = QUIET_LIMIT if quiet_mode else (max_events if max_events is not None else -1)
+        horizon = until if until is not None else _INF
         heap = self._heap
         pop = heapq.heappop
         down = self._down
-        nodes = self.nodes
+        bound = self._bound
         records = self.trace._records
         cut = self.network.cut
         monitor = self.monitor
         checks = monitor.checks
-        handlers = _HANDLERS
         base = self.events_processed
         count = 0
         stopped_early = False
         while heap:
-            if until is not None and heap[0][0] > until:
+            if heap[0][0] > horizon:
                 break
-            if limit is not None and count >= limit:
+            if count == limit:
                 if quiet_mode:
                     raise SimulationNotQuiet(
                         f"the system did not go quiet within {QUIET_LIMIT:,} events "
@@ -277,12 +279,11 @@ class Simulator(FaultAPI):
                     self._deliver_blocked(event)
                 else:
                     records.append((now, "deliver", dst, src, mid, msg))
-                    node = nodes[dst]
-                    handler = handlers.get((node.__class__, msg.__class__))
+                    handlers = bound[dst]          # this incarnation's bound handlers
+                    handler = handlers.get(msg.__class__)
                     if handler is None:
-                        handler = find_handler(node, msg.__class__)
-                        handlers[(node.__class__, msg.__class__)] = handler
-                    handler(node, src, msg)
+                        handler = handlers[msg.__class__] = self._bind(dst, msg.__class__)
+                    handler(src, msg)
             else:
                 self._dispatch(event)
             if checks:
@@ -293,6 +294,11 @@ class Simulator(FaultAPI):
         if until is not None and not stopped_early and self.now < until:
             self.now = until
         return count
+
+    def _bind(self, nid: Any, message_type: type):
+        """The handler of node ``nid``'s current incarnation for ``message_type``, bound."""
+        node = self.nodes[nid]
+        return find_handler(node, message_type).__get__(node)
 
     def step(self) -> bool:
         """Process one event; return False when there is none left."""
