@@ -156,7 +156,7 @@ def measure(n, deliveries, seed, rounds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=DELIVERIES)
-    parser.add_argument("--rounds", type=int, default=5, help="best of this many rounds")
+    parser.add_argument("--rounds", type=int, default=7, help="best of this many rounds")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:
