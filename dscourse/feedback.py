@@ -9,6 +9,7 @@ text in the notebook, so nbval can compare it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 
 @dataclass
@@ -22,6 +23,20 @@ class Feedback:
     def add(self, description: str, ok: bool) -> bool:
         self.checks.append((description, bool(ok)))
         return bool(ok)
+
+    def call(self, fn: Callable, *args: Any) -> tuple[bool, Any]:
+        """Run the learner's ``fn(*args)``: ``(True, result)``, or ``(False, None)`` with
+        ``problem`` saying what it raised (so a bug is reported, never a crashed notebook)."""
+        try:
+            return True, fn(*args)
+        except NotImplementedError:
+            self.problem = ("the exercise is not solved yet: replace the "
+                            "`raise NotImplementedError` line with your solution")
+        except Exception as exc:   # the learner's code may raise anything
+            shown = ", ".join(_short(a) for a in args)
+            self.problem = (f"your function raised {type(exc).__name__}: {exc}"
+                            + (f" (called with {shown})" if args else ""))
+        return False, None
 
     def __str__(self) -> str:
         head = (f"✅ {self.exercise}: well done." if self.passed
@@ -39,3 +54,8 @@ class Feedback:
 
     def __bool__(self) -> bool:
         return self.passed
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -81,3 +81,15 @@ def test_replay_digest_pins_a_run():
     plan = FaultPlan().isolate("n3", at=200)
     assert replay_digest(heartbeat_cluster, 1, plan, 500) == replay_digest(heartbeat_cluster, 1, plan, 500)
     assert replay_digest(heartbeat_cluster, 1, plan, 500) != replay_digest(heartbeat_cluster, 2, plan, 500)
+
+
+def test_feedback_call_reports_the_learners_exceptions():
+    from dscourse.feedback import Feedback
+    fb = Feedback("x", passed=False)
+    assert fb.call(lambda a, b: a + b, 1, 2) == (True, 3)
+    assert fb.call(lambda a: 1 / a, 0) == (False, None)
+    assert fb.problem == "your function raised ZeroDivisionError: division by zero (called with 0)"
+
+    def stub():
+        raise NotImplementedError("Exercise: replace this line with your solution")
+    assert fb.call(stub) == (False, None) and "not solved yet" in fb.problem

@@ -17,10 +17,8 @@ def _suspected_by_all(sim: Simulator, target: Any) -> bool:
 
 
 def _plan(make_plan: Callable[[], FaultPlan], fb: Feedback) -> FaultPlan | None:
-    try:
-        plan = make_plan()
-    except Exception as exc:   # the learner's code: report, don't crash the notebook
-        fb.problem = f"your function raised {type(exc).__name__}: {exc}"
+    ok, plan = fb.call(make_plan)
+    if not ok:
         return None
     if not isinstance(plan, FaultPlan):
         fb.problem = f"your function must return a FaultPlan, it returned {type(plan).__name__}"

@@ -31,21 +31,6 @@ __all__ = ["SEAT_BOOKING", "check_seat_booking", "check_split_stock", "check_hot
            "reference_split_stock", "reference_choose_node", "MAX_COPIES", "HEADROOM"]
 
 
-def _call(fb: Feedback, fn: Callable, *args: Any) -> tuple[bool, Any]:
-    try:
-        return True, fn(*args)
-    except Exception as exc:   # the learner's code: report, don't crash the notebook
-        shown = ", ".join(_short(a) for a in args)
-        fb.problem = f"your function raised {type(exc).__name__}: {exc} (called with {shown})"
-        return False, None
-
-
-def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, ConsistentHashRing) else \
-        f"ConsistentHashRing({len(value)} nodes)"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 # ---------------------------------------------------------------- 1. seat booking
 SEAT_BOOKING = (
     "A concert seat-booking service. Each seat may be sold once. Tickets for a big concert go on "
@@ -141,7 +126,7 @@ def check_split_stock(split_stock: Callable[[int, list], dict]) -> Feedback:
                        "at a time.")
     for i, (stock, wants, part) in enumerate(_SPLIT_CASES):
         replicas = node_ids(len(wants))
-        ok, quotas = _call(fb, split_stock, stock, list(replicas))
+        ok, quotas = fb.call(split_stock, stock, list(replicas))
         if not ok:
             return fb
         shown = f"split_stock({stock}, {replicas})"
@@ -202,7 +187,7 @@ def check_hot_key_router(choose_node: Callable) -> Feedback:
         loads = dict.fromkeys(ring.nodes, 0)
         served: dict = {}
         for key in requests:
-            ok, node = _call(fb, choose_node, key, ring, hot, rng)
+            ok, node = fb.call(choose_node, key, ring, hot, rng)
             if not ok:
                 return fb
             if node not in loads:

@@ -23,14 +23,6 @@ from .policies import LWWPolicy
 SEEDS = (1, 2, 5, 11)          # the notebooks show seed 1; the checks try others too
 
 
-def _call(fb: Feedback, fn: Callable, *args: Any) -> tuple[bool, Any]:
-    try:
-        return True, fn(*args)
-    except Exception as exc:   # the learner's code: report, don't crash the notebook
-        fb.problem = f"your function raised {type(exc).__name__}: {exc} (called with {args!r})"
-        return False, None
-
-
 def measured_stale_reads(n: int, r: int, w: int, seeds=SEEDS[:2]) -> tuple[int, int, float]:
     """Stale reads, reads and mean latency of a LWW quorum store with lagging replicas."""
     stale = reads = 0
@@ -54,7 +46,7 @@ def check_quorum_sizes(quorum: Callable[[int], tuple]) -> Feedback:
                        "survive f crashes each quorum may need at most n - f replicas, and the "
                        "most you can survive is f = (n - 1) // 2.")
     for n in (1, 2, 3, 4, 5, 6, 7, 9):
-        ok, answer = _call(fb, quorum, n)
+        ok, answer = fb.call(quorum, n)
         if not ok:
             return fb
         if not (isinstance(answer, tuple) and len(answer) == 2
@@ -99,7 +91,7 @@ def check_gcounter_merge(merge: Callable[[dict, dict], dict]) -> Feedback:
     for _ in range(60):
         a, b = _random_counter(rng), _random_counter(rng)
         a_copy, b_copy = dict(a), dict(b)
-        ok, got = _call(fb, merge, a, b)
+        ok, got = fb.call(merge, a, b)
         if not ok:
             return fb
         if a != a_copy or b != b_copy:
@@ -112,7 +104,7 @@ def check_gcounter_merge(merge: Callable[[dict, dict], dict]) -> Feedback:
         expected = {k: max(a.get(k, 0), b.get(k, 0)) for k in set(a) | set(b)}
         clean = {k: v for k, v in got.items() if v}
         if clean != expected:
-            again = _call(fb, merge, a, a)[1]
+            again = fb.call(merge, a, a)[1]
             if isinstance(again, dict) and {k: v for k, v in again.items() if v} != a:
                 fb.add("merging a state with itself changes nothing (idempotent)", False)
                 fb.problem = (f"merge({a}, {a}) = {again}: merging the same state twice counted "
@@ -214,7 +206,7 @@ def check_read_heavy_quorum(pick: Callable[[], tuple], n: int = 5) -> Feedback:
     fb = Feedback("Quorums for a read-heavy workload", passed=False,
                   hint="reads are three times as frequent as writes: make reads cheap and writes "
                        "pay, keeping r + w > n.")
-    ok, answer = _call(fb, pick)
+    ok, answer = fb.call(pick)
     if not ok:
         return fb
     if not (isinstance(answer, tuple) and len(answer) == 2 and all(isinstance(x, int) for x in answer)
@@ -253,7 +245,7 @@ def check_happened_before(happened_before: Callable[[dict, dict], bool]) -> Feed
              ({"a": 0}, {}), ({"b": 1}, {"a": 1})]
     cases += [(_random_vc(rng), _random_vc(rng)) for _ in range(200)]
     for a, b in cases:
-        ok, got = _call(fb, happened_before, dict(a), dict(b))
+        ok, got = fb.call(happened_before, dict(a), dict(b))
         if not ok:
             return fb
         expected = VectorClock(a).happened_before(VectorClock(b))
@@ -288,7 +280,7 @@ def check_deliverable(deliverable: Callable[[dict, Any, dict], bool]) -> Feedbac
         clock, applied = _random_vc(rng), _random_vc(rng)
         origin = rng.choice(["a", "b", "c"])
         clock[origin] = applied.get(origin, 0) + rng.choice([0, 1, 1, 2])
-        ok, got = _call(fb, deliverable, dict(clock), origin, dict(applied))
+        ok, got = fb.call(deliverable, dict(clock), origin, dict(applied))
         if not ok:
             return fb
         u_clock = VectorClock(clock)

@@ -48,17 +48,6 @@ def reference_up_to_date(my_last_term: int, my_last_index: int, cand_last_term: 
     return cand_last_index >= my_last_index
 
 
-def _call(fn: Callable, args: tuple, fb: Feedback) -> Any:
-    try:
-        return fn(*args)
-    except Exception as exc:      # the learner's code: report it, do not crash the notebook
-        fb.problem = f"your function raised {type(exc).__name__}: {exc} (arguments {args})"
-        return _RAISED
-
-
-_RAISED = object()
-
-
 def check_up_to_date(fn: Callable[[int, int, int, int], bool], seed: int = 5) -> Feedback:
     """Exercise 1: the log up-to-date check (see the module docstring)."""
     fb = Feedback("The up-to-date check", passed=False,
@@ -77,8 +66,8 @@ def check_up_to_date(fn: Callable[[int, int, int, int], bool], seed: int = 5) ->
     for label, cases in (("the cases in the notebook", UP_TO_DATE_CASES),
                          ("60 more cases not shown", hidden)):
         for mt, mi, ct, ci, want in cases:
-            got = _call(fn, (mt, mi, ct, ci), fb)
-            if got is _RAISED:
+            ok, got = fb.call(fn, mt, mi, ct, ci)
+            if not ok:
                 fb.add(label, False)
                 return fb
             if bool(got) != want:
@@ -156,8 +145,8 @@ def check_commit_index(fn: Callable[[list, dict, int, int], int], seed: int = 6)
                          ("60 more cases not shown", hidden)):
         for terms, matches, current, commit in cases:
             want = reference_commit_index(terms, matches, current, commit)
-            got = _call(fn, (list(terms), dict(matches), current, commit), fb)
-            if got is _RAISED:
+            ok, got = fb.call(fn, list(terms), dict(matches), current, commit)
+            if not ok:
                 fb.add(label, False)
                 return fb
             if got != want:
